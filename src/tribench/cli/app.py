@@ -1,0 +1,20 @@
+"""The typer application every subcommand module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="tribench",
+    help="Is a coding agent's performance optimisation as good as the human expert's?\n\n"
+    "Three arms per task (baseline = parent, human = the commit, agent = patch on parent), "
+    "measured, compared with uncertainty, reported and exported.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """tribench: three-way performance benchmarks of coding agents against human experts."""
