@@ -1,0 +1,36 @@
+"""`tribench report`: the analysis and schema documents, generated from the records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from tribench.cli.app import app
+from tribench.constants import DEFAULT_RESULTS_DIR
+from tribench.errors import UserError
+from tribench.paths import reports_dir
+from tribench.report import write_reports
+from tribench.store import load_results
+
+
+@app.command()
+def report(
+    results: Path = typer.Argument(Path(DEFAULT_RESULTS_DIR), help="Results tree to report on."),
+    out: Path = typer.Option(None, "--out", help="Folder for the documents (default: beside RESULTS)."),
+) -> None:
+    """Write COMPREHENSIVE_BENCHMARK_ANALYSIS.md (with its figure) and METRIC_ANALYSIS.md.
+
+    Example: tribench report results/ --out .
+    """
+    console = Console()
+    loaded = load_results(results)
+    for error in loaded.errors:
+        console.print(f"[yellow]skipped[/] {error}", highlight=False)
+    if not loaded.records:
+        raise UserError("no benchmark_result.json records to report on", path=results)
+    paths = write_reports(loaded.records, out or reports_dir(results), results_name=Path(results).name)
+    for path in (paths.analysis, paths.metrics, paths.figure):
+        if path:
+            console.print(f"wrote {path}", highlight=False)
