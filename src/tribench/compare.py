@@ -127,6 +127,10 @@ def failure_owner(arms: dict[Arm, ArmResult]) -> Owner:
         return Owner.INFRA
     if failed(human):
         return Owner.TASK
+    # The agent's code never ran (image missing, environment broken): DESIGN.md charges the
+    # agent with crash/timeout/no_metrics/incorrect/patch_failed only (legacy ingest, issue).
+    if agent.status in (Status.SETUP_FAILED, Status.NEEDS_BUILD):
+        return Owner.INFRA
     if agent.status == Status.PATCH_FAILED or failed(agent):
         return Owner.AGENT
     return Owner.NONE
@@ -143,6 +147,18 @@ def _condition_differences(a: ArmResult, b: ArmResult) -> list[tuple[Flag, str]]
     if mode_a and mode_b and mode_a != mode_b:
         found.append((Flag.MODE_MISMATCH, f"{a.arm}={mode_a}, {b.arm}={mode_b}"))
     return found
+
+
+def assign_owners(arms: dict[Arm, ArmResult]) -> dict[Arm, ArmResult]:
+    """Each failed arm's owner per DESIGN.md: the agent is charged only when baseline and human are ok."""
+    arms = {a: arms.get(a) or ArmResult(arm=a) for a in ARMS}
+    healthy = arms[Arm.BASELINE].status in (Status.OK, Status.MISSING) and arms[Arm.HUMAN].status in (Status.OK, Status.MISSING)
+    owners = {Arm.BASELINE: Owner.INFRA, Arm.HUMAN: Owner.TASK,
+              Arm.AGENT: Owner.AGENT if healthy or arms[Arm.AGENT].status == Status.PATCH_FAILED else Owner.NONE}
+    for name, arm in arms.items():
+        failed = arm.status not in (Status.OK, Status.MISSING)
+        arm.owner = owners[name] if failed else Owner.NONE
+    return arms
 
 
 def quality_flags(arms: dict[Arm, ArmResult], comparisons: dict[str, dict[str, MetricComparison]]) -> list[FlagEntry]:

@@ -120,6 +120,44 @@ def _build_registry() -> tuple[dict[str, MetricSpec], dict[str, Alias]]:
     add(MetricSpec("wall_time", "s", Direction.LOWER, Mode.COMMAND,
                    "Wall time of the performance command."),
         "wall_time_s", ("wall_time_ms", 0.001))
+
+    # Added with the output parsers (tribench.parsers): what the benchmark tools print beyond
+    # the seed's metrics. Informational counts have no direction.
+    parsed = [
+        ("failed_requests", "count", None, Mode.SERVING,
+         "Requests that failed (vLLM bench serve `Failed requests`).", ["failed"]),
+        ("max_concurrent_requests", "count", None, Mode.SERVING,
+         "Peak number of requests in flight (vLLM bench serve `Peak concurrent requests`).",
+         ["peak_concurrent_requests"]),
+        ("latency_per_token_mean", "ms", Direction.LOWER, Mode.SERVING,
+         "Mean over requests of latency / (prompt + output tokens); benchmark_serving.py before "
+         "v0.4 (`Average latency per token`).", []),
+        ("latency_per_output_token_mean", "ms", Direction.LOWER, Mode.SERVING,
+         "Mean over requests of latency / output tokens, first token included; "
+         "benchmark_serving.py before v0.4 (`Average latency per output token`).", []),
+        ("prefill_latency", "ms", Direction.LOWER, Mode.STANDALONE,
+         "Latency of the prefill of one static batch (SGLang bench_one_batch).", ["prefill_latency_ms"]),
+        ("prefill_throughput", "tok/s", Direction.HIGHER, Mode.STANDALONE,
+         "Prompt tokens per second of that prefill (SGLang bench_one_batch).", ["prefill_throughput_tok_s"]),
+        ("decode_latency_median", "ms", Direction.LOWER, Mode.STANDALONE,
+         "Median latency of one decode step of a static batch (SGLang bench_one_batch).",
+         ["median_decode_latency_ms"]),
+        ("decode_throughput_median", "tok/s", Direction.HIGHER, Mode.STANDALONE,
+         "Batch size / median decode-step latency (SGLang bench_one_batch).", ["median_decode_throughput"]),
+        ("total_latency", "ms", Direction.LOWER, Mode.STANDALONE,
+         "Latency of one static batch, prefill plus every decode step (SGLang bench_one_batch).",
+         ["total_latency_ms"]),
+        ("wall_time_mean", "s", Direction.LOWER, Mode.COMMAND,
+         "Mean time of one benchmarked call or command (pytest-benchmark, hyperfine).", []),
+        ("wall_time_min", "s", Direction.LOWER, Mode.COMMAND,
+         "Fastest time of one benchmarked call or command (pytest-benchmark, hyperfine).", []),
+        ("wall_time_max", "s", Direction.LOWER, Mode.COMMAND,
+         "Slowest time of one benchmarked call or command (pytest-benchmark, hyperfine).", []),
+        ("wall_time_std", "s", None, Mode.COMMAND,
+         "Standard deviation of the times of one benchmarked call or command.", []),
+    ]
+    for name, unit, direction, mode, text, extra in parsed:
+        add(MetricSpec(name, unit, direction, mode, text), *extra)
     return specs, aliases
 
 

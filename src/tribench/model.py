@@ -88,6 +88,9 @@ class ArmResult(_Model):
     timestamp: str | None = None
     source: str | None = Field(None, description="File this arm's data came from.")
     unknown_metrics: list[str] = Field(default_factory=list)
+    cache_key: str | None = Field(
+        None, description="Hash of task, arm, commit, patch, commands and harness version (resume key)."
+    )
 
     @property
     def ok(self) -> bool:

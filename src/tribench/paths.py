@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -37,3 +38,34 @@ def reports_dir(results_dir: Path) -> Path:
 
 def figures_dir(results_dir: Path) -> Path:
     return reports_dir(results_dir) / "figures"
+
+
+def mirrors_dir(cache_dir: Path) -> Path:
+    """`<cache>/mirrors`: the bare mirrors every run shares."""
+    return Path(cache_dir) / "mirrors"
+
+
+def mirror_path(cache_dir: Path, repo_key: str) -> Path:
+    """`<cache>/mirrors/<name>-<hash>.git`: one bare mirror per repository.
+
+    `repo_key` is the absolute path or the URL; the hash keeps two repositories that share a
+    name (`a/vllm`, `b/vllm`) apart.
+    """
+    name = repo_key.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
+    digest = hashlib.sha256(repo_key.encode("utf-8")).hexdigest()[:12]
+    return mirrors_dir(cache_dir) / f"{slug(name)}-{digest}.git"
+
+
+def run_worktrees_dir(cache_dir: Path, run: str) -> Path:
+    """`<cache>/worktrees/<run>`: everything `Workspace.cleanup(run)` removes."""
+    return Path(cache_dir) / "worktrees" / slug(run)
+
+
+def worktree_path(cache_dir: Path, run: str, task: str, arm: str, agent: str | None = None) -> Path:
+    """`<cache>/worktrees/<run>/<task>/<arm>[--<agent>]/src`: one arm's git worktree.
+
+    Its parent folder is the arm's private area (per-arm TMPDIR, preparation state); one arm of
+    one agent never shares it with another.
+    """
+    label = slug(str(arm)) if agent is None else f"{slug(str(arm))}--{slug(agent)}"
+    return run_worktrees_dir(cache_dir, run) / slug(task) / label / "src"
