@@ -175,3 +175,67 @@ def test_resume_keeps_finished_trials_and_does_not_duplicate(toy_repo, tmp_path)
     assert again.measured_trials == 0
     assert again.records[0].result.arm(Arm.BASELINE).trials == first.records[0].result.arm(Arm.BASELINE).trials
     assert len(load_results(tmp_path / "results").records) == 1
+
+
+GATED_BENCH = """\
+import json, os, time, work
+# The agent arm waits at the gate: the test kills the run while it waits.
+while os.environ.get("TRIBENCH_ARM", "").startswith("agent") and os.path.exists(os.environ["GATE"]):
+    time.sleep(0.05)
+print(json.dumps({"latency_avg_ms": work.cost()}))
+"""
+
+
+def test_kill_9_mid_run_then_resume_finishes_without_loss_or_duplicates(toy_repo, tmp_path):
+    import os
+    import signal
+    import time
+
+    repo = toy_repo["repo"]
+    human = commit_file(repo, "bench.py", GATED_BENCH, "gated bench")
+    gate = tmp_path / "gate"
+    gate.write_text("closed")
+    row = task_row("toy", repo, human, timeouts={"setup": 30, "server_start": 3, "trial": 120})
+    row["env"] = {"GATE": str(gate)}
+    # The parent of `human` is the fast commit; its own bench is ungated, which is fine: only
+    # the agent arm (patched on the parent... with the gated bench) waits.
+    row["parent"] = human
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [row])
+    predictions = write_jsonl(tmp_path / "preds.jsonl", [
+        {"instance_id": "toy", "model_name_or_path": "a", "model_patch": make_patch_at(repo, human)}])
+    results = tmp_path / "results"
+    argv = [sys.executable, "-m", "tribench", "run", str(tasks), "--patches", str(predictions),
+            "--results", str(results), "--run-name", "k"]
+    runner = subprocess.Popen(argv, cwd=tmp_path, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = results / ".state" / "k" / "toy.json"
+    deadline = time.monotonic() + 120
+    saved = {}
+    while time.monotonic() < deadline:  # wait for the condition, not for a duration
+        if state.is_file():
+            saved = json.loads(state.read_text())["variants"]
+            if len(saved.get("baseline", {}).get("trials", [])) >= 1 and len(saved.get("human", {}).get("trials", [])) >= 1:
+                break
+        assert runner.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.05)
+    os.killpg(runner.pid, signal.SIGKILL)
+    runner.wait()
+    gate.unlink()
+    assert not list(results.rglob("benchmark_result.json"))
+
+    report = run_campaign(tasks, predictions, RunConfig(run="k", results_dir=results, logs_dir=tmp_path / "logs",
+                                                        cache_dir=tmp_path / ".tribench-cache"), resume=True)
+    # 3 arms x 3 trials in all; the two trials measured before the kill are not measured again.
+    assert report.measured_trials == 9 - 2
+    record = report.records[0]
+    for arm in (Arm.BASELINE, Arm.HUMAN, Arm.AGENT):
+        assert [t.index for t in record.result.arm(arm).trials] == [0, 1, 2], arm
+    assert len(load_results(results).records) == 1
+
+
+def make_patch_at(repo: Path, commit: str) -> str:
+    """A harmless patch (a comment) against `commit`."""
+    git(repo, "checkout", "-q", commit)
+    patch = make_patch(repo, "work.py", (repo / "work.py").read_text() + "# agent was here\n")
+    git(repo, "checkout", "-q", "main")
+    return patch

@@ -1,0 +1,5 @@
+"""`python -m tribench`: the command line."""
+
+from tribench.cli import main
+
+main()
