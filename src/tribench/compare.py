@@ -119,23 +119,6 @@ def decide_verdict(
     return verdict
 
 
-def failure_owner(arms: dict[Arm, ArmResult]) -> Owner:
-    """DESIGN.md's table: a baseline failure is infra, a human failure the task's, then the agent's."""
-    baseline, human, agent = (arms.get(a) or ArmResult(arm=a) for a in ARMS)
-    failed = lambda arm: arm.status not in (Status.OK, Status.MISSING)  # noqa: E731
-    if failed(baseline):
-        return Owner.INFRA
-    if failed(human):
-        return Owner.TASK
-    # The agent's code never ran (image missing, environment broken): DESIGN.md charges the
-    # agent with crash/timeout/no_metrics/incorrect/patch_failed only (legacy ingest, issue).
-    if agent.status in (Status.SETUP_FAILED, Status.NEEDS_BUILD):
-        return Owner.INFRA
-    if agent.status == Status.PATCH_FAILED or failed(agent):
-        return Owner.AGENT
-    return Owner.NONE
-
-
 def _condition_differences(a: ArmResult, b: ArmResult) -> list[tuple[Flag, str]]:
     """How two measured arms' conditions differ (model, command, mode); empty if identical."""
     found = []
@@ -149,16 +132,45 @@ def _condition_differences(a: ArmResult, b: ArmResult) -> list[tuple[Flag, str]]
     return found
 
 
+# The agent's code never ran (environment broken, image missing): DESIGN.md charges the agent
+# with crash, timeout, no_metrics, incorrect and patch_failed only.
+_NOT_AGENT_OWNED = (Status.SETUP_FAILED, Status.NEEDS_BUILD)
+
+
+def _owners(arms: dict[Arm, ArmResult]) -> dict[Arm, Owner]:
+    """Each failed arm's owner per DESIGN.md's table; the agent only when baseline and human are ok."""
+    def failed(arm: Arm) -> bool:
+        return arms[arm].status not in (Status.OK, Status.MISSING)
+
+    owners = {arm: Owner.NONE for arm in ARMS}
+    if failed(Arm.BASELINE):
+        owners[Arm.BASELINE] = Owner.INFRA
+    if failed(Arm.HUMAN):
+        owners[Arm.HUMAN] = Owner.INFRA if failed(Arm.BASELINE) else Owner.TASK
+    if failed(Arm.AGENT):
+        healthy = not failed(Arm.BASELINE) and not failed(Arm.HUMAN)
+        agent_status = arms[Arm.AGENT].status
+        if agent_status == Status.PATCH_FAILED or (healthy and agent_status not in _NOT_AGENT_OWNED):
+            owners[Arm.AGENT] = Owner.AGENT
+        else:
+            owners[Arm.AGENT] = owners[Arm.BASELINE] if failed(Arm.BASELINE) else (
+                owners[Arm.HUMAN] if failed(Arm.HUMAN) else Owner.INFRA)
+    return owners
+
+
 def assign_owners(arms: dict[Arm, ArmResult]) -> dict[Arm, ArmResult]:
-    """Each failed arm's owner per DESIGN.md: the agent is charged only when baseline and human are ok."""
+    """Sets every arm's `owner` (DESIGN.md, "Outcomes and who owns a failure")."""
     arms = {a: arms.get(a) or ArmResult(arm=a) for a in ARMS}
-    healthy = arms[Arm.BASELINE].status in (Status.OK, Status.MISSING) and arms[Arm.HUMAN].status in (Status.OK, Status.MISSING)
-    owners = {Arm.BASELINE: Owner.INFRA, Arm.HUMAN: Owner.TASK,
-              Arm.AGENT: Owner.AGENT if healthy or arms[Arm.AGENT].status == Status.PATCH_FAILED else Owner.NONE}
-    for name, arm in arms.items():
-        failed = arm.status not in (Status.OK, Status.MISSING)
-        arm.owner = owners[name] if failed else Owner.NONE
+    for arm, owner in _owners(arms).items():
+        arms[arm].owner = owner
     return arms
+
+
+def failure_owner(arms: dict[Arm, ArmResult]) -> Owner:
+    """The task's owner of failure: a baseline failure is infra, a human one the task's, then the agent's."""
+    arms = {a: arms.get(a) or ArmResult(arm=a) for a in ARMS}
+    owners = _owners(arms)
+    return next((owners[a] for a in ARMS if owners[a] != Owner.NONE), Owner.NONE)
 
 
 def quality_flags(arms: dict[Arm, ArmResult], comparisons: dict[str, dict[str, MetricComparison]]) -> list[FlagEntry]:

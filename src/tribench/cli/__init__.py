@@ -11,6 +11,14 @@ from tribench.errors import UserError
 
 # Each import registers its subcommand on `app`.
 from tribench.cli import analyze as _analyze  # noqa: E402,F401
+from tribench.cli import ingest as _ingest  # noqa: E402,F401
+from tribench.cli import parse as _parse  # noqa: E402,F401
+from tribench.cli import export as _export  # noqa: E402,F401
+from tribench.cli import upload as _upload  # noqa: E402,F401
+from tribench.cli import report as _report  # noqa: E402,F401
+from tribench.cli import run as _run  # noqa: E402,F401
+from tribench.cli import calibrate as _calibrate  # noqa: E402,F401
+from tribench.cli import demo as _demo  # noqa: E402,F401
 
 
 def main() -> None:
