@@ -7,6 +7,8 @@ Definitions (DESIGN.md, "Outcomes and who owns a failure"), all computed from th
   evaluable tasks. An agent failure is in the denominator: failing is not matching.
 - *agent failure rate*: evaluable tasks whose failure is agent-owned, over evaluable tasks.
 - *infra* and *task* failures are counted apart and never charged to the agent.
+- *no verdict*: evaluable, no agent failure, but no agent-vs-human value (agent arm missing,
+  or measured under other conditions): in the denominator, never counted as a match.
 - *human–agent comparable*: human and agent both measured under the same conditions, whatever
   the baseline — the seed's wider "evaluable for agent vs human" count, shown for comparability.
 """
@@ -31,6 +33,7 @@ class Headline:
     matches: int = 0
     loses: int = 0
     inconclusive: int = 0
+    no_verdict: int = 0
     agent_failures: int = 0
     infra_failures: int = 0
     task_failures: int = 0
@@ -121,6 +124,7 @@ def _tally(agent: str, records: list[BenchmarkRecord]) -> Headline:
         head.matches += verdict == Verdict.MATCHES
         head.loses += verdict == Verdict.LOSES
         head.inconclusive += verdict == Verdict.INCONCLUSIVE
+        head.no_verdict += verdict is None
     return head
 
 

@@ -21,6 +21,7 @@ def headline_rows(head: Headline) -> list[tuple[str, str]]:
         ("Agent failure rate", _ratio(head.agent_failures, head.evaluable, head.agent_failure_rate_pct)),
         ("Verdicts: beats / matches / loses / inconclusive",
          f"{head.beats} / {head.matches} / {head.loses} / {head.inconclusive}"),
+        ("Evaluable without an agent verdict (agent arm missing or not comparable)", str(head.no_verdict)),
         ("Point-estimate verdicts (single trial per arm)", str(head.point_estimate_verdicts)),
         ("Infra failures (never charged to the agent)", str(head.infra_failures)),
         ("Task failures (human arm broken)", str(head.task_failures)),
