@@ -108,8 +108,21 @@ def test_dry_run_needs_no_token_and_makes_no_request(results: Path, tmp_path: Pa
     files = export_files(tmp_path / "exports")
     for rel, data in files.items():  # each line: sha256, size, path in the repo
         assert f"{hashlib.sha256(data).hexdigest()}  {len(data):>12}  {rel}" in done.stdout
-    assert "Headline" in done.stdout or "record(s)" in done.stdout  # the results summary
+    assert "Headline" in done.stdout and "Agent matches or beats human" in done.stdout  # the results summary
     assert "nothing uploaded" in done.stdout
+
+
+def test_dry_run_without_repo_id_works_as_the_readme_says(results: Path, tmp_path: Path):
+    with FakeHub() as hub:
+        done = run_cli(["upload", "--dry-run"], tmp_path, HF_ENDPOINT=hub.endpoint)  # RESULTS defaults to ./results
+    assert done.returncode == 0, done.stderr
+    assert hub.requests == []
+    assert "to dataset ORG/NAME" in done.stdout and "nothing uploaded" in done.stdout
+
+
+def test_real_upload_without_repo_id_says_it_is_required(results: Path, tmp_path: Path, token: str):
+    done = run_cli(["upload"], tmp_path, HF_TOKEN=token)
+    assert done.returncode == 2 and "--repo-id" in done.stderr
 
 
 def test_bad_repo_id_is_rejected_before_any_request(results: Path, tmp_path: Path, token: str):

@@ -16,15 +16,12 @@ from tribench.analyze import summarize
 from tribench.campaign import run_campaign
 from tribench.cli.app import app
 from tribench.cli.run import progress_bar, run_config
-from tribench.cli.upload import _print_plan as print_plan
+from tribench.cli.upload import DRY_RUN_REPO_ID, print_plan
 from tribench.constants import DEFAULT_TOLERANCE_PCT
 from tribench.errors import UserError
 from tribench.execute import LocalExecutor
 from tribench.report import write_reports
 from tribench.terminal import print_summary
-
-DEMO_REPO_ID = "your-org/tribench-demo"
-
 
 @app.command()
 def demo(
@@ -61,6 +58,6 @@ def demo(
     exported = export_results(out / "results", out / "exports")
     console.print(f"exported {exported.n_records} row(s) to {exported.out_dir}")
     console.print("[bold]upload (dry run)[/]: what `tribench upload --repo-id ORG/NAME` would publish")
-    print_plan(plan_upload(exported.out_dir, DEMO_REPO_ID), console)
+    print_plan(plan_upload(exported.out_dir, DRY_RUN_REPO_ID), console)
     print_summary(summary, console)
     console.print(f"report: {paths.analysis}", highlight=False, soft_wrap=True)

@@ -10,34 +10,31 @@ from rich.console import Console
 
 from tribench.cli.app import app
 from tribench.constants import DEFAULT_RESULTS_DIR
+from tribench.errors import UserError
 from tribench.paths import exports_dir
+
+# Shown by a dry run without --repo-id: where the files would go, with the repository left to fill in.
+DRY_RUN_REPO_ID = "ORG/NAME"
 
 if TYPE_CHECKING:
     from tribench.publish import UploadPlan
 
 
 def _print_summary(results: Path, console: Console) -> None:
-    """The results summary of `tribench analyze` (headline only), or plain counts without it."""
+    """The headline of `tribench analyze` for the results the export came from."""
+    from tribench.analyze import summarize
     from tribench.store import load_results
+    from tribench.terminal import print_summary
 
     if not Path(results).is_dir():
         console.print(f"no results tree at {results}: summary skipped", highlight=False, soft_wrap=True)
         return
     loaded = load_results(results)
-    try:  # the analysis stage is optional for uploading: fall back to counts
-        from tribench.analyze import summarize
-        from tribench.terminal import print_summary
-    except ImportError:
-        agents = sorted({r.result.agent_name or "unknown-agent" for r in loaded.records})
-        tasks = len({r.instance.commit_hash for r in loaded.records})
-        console.print(f"{len(loaded.records)} record(s), {tasks} task(s), agents: {', '.join(agents)}",
-                      highlight=False)
-        return
     if loaded.records:
         print_summary(summarize(loaded.records), console, tasks=False)
 
 
-def _print_plan(plan: UploadPlan, console: Console) -> None:
+def print_plan(plan: UploadPlan, console: Console) -> None:
     console.print(f"{len(plan.files)} file(s), {plan.total_size} bytes, to dataset {plan.repo_id}"
                   f"{' (private)' if plan.private else ''} in one commit:", highlight=False, soft_wrap=True)
     for item in plan.files:  # sha256sum-like lines, never wrapped, so they can be checked
@@ -47,7 +44,7 @@ def _print_plan(plan: UploadPlan, console: Console) -> None:
 @app.command()
 def upload(
     results: Path = typer.Argument(Path(DEFAULT_RESULTS_DIR), help="Results tree the export came from."),
-    repo_id: str = typer.Option(..., "--repo-id", help="Dataset repository, ORG/NAME."),
+    repo_id: str = typer.Option(None, "--repo-id", help="Dataset repository, ORG/NAME (optional with --dry-run)."),
     private: bool = typer.Option(False, "--private", help="Create the repository private (an existing one keeps its visibility)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the summary and what would be uploaded; no network, no token."),
     exports: Path = typer.Option(None, "--exports", help="Export folder (default: `exports/` beside RESULTS)."),
@@ -62,6 +59,10 @@ def upload(
     from tribench.publish import check_repo_id, plan_upload, publish, resolve_token
 
     console = Console()
+    if repo_id is None:
+        if not dry_run:
+            raise UserError("--repo-id ORG/NAME is required to upload (a --dry-run can do without)", field="--repo-id")
+        repo_id = DRY_RUN_REPO_ID
     check_repo_id(repo_id)
     token = None if dry_run else resolve_token()  # fail before any export or network call
     folder = exports or exports_dir(results)
@@ -73,10 +74,10 @@ def upload(
     plan = plan_upload(folder, repo_id, private=private)
     if dry_run:
         _print_summary(results, console)
-        _print_plan(plan, console)
+        print_plan(plan, console)
         console.print("dry run: nothing uploaded", highlight=False)
         return
-    _print_plan(plan, console)
+    print_plan(plan, console)
     result = publish(plan, token=token)
     console.print(f"committed {result.commit_oid} to {result.repo_url}", highlight=False, soft_wrap=True)
     console.print(result.commit_url, highlight=False, soft_wrap=True)
