@@ -2,6 +2,7 @@
 
 Definitions (DESIGN.md, "Outcomes and who owns a failure"), all computed from the records:
 - *total tasks*: distinct human commits.
+- *pairs*: task × agent records; with several agents every count below is over pairs.
 - *evaluable*: baseline and human measured under identical conditions (`Result.evaluable`).
 - *agent matches or beats human*: evaluable tasks whose verdict is beats or matches, over
   evaluable tasks. An agent failure is in the denominator: failing is not matching.
@@ -19,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tribench.constants import DEFAULT_TOLERANCE_PCT, Arm, Flag, Owner, Verdict, VerdictMethod
+from tribench.constants import DEFAULT_TOLERANCE_PCT, Arm, Flag, Owner, Status, Verdict, VerdictMethod
 from tribench.model import BenchmarkRecord, FlagEntry
 
 
@@ -27,6 +28,7 @@ from tribench.model import BenchmarkRecord, FlagEntry
 class Headline:
     agent: str
     total_tasks: int = 0
+    pairs: int = 0
     evaluable: int = 0
     comparable: int = 0
     beats: int = 0
@@ -73,6 +75,7 @@ class TaskRow:
     trials: str
     status: str
     owner: str
+    failure: str  # "<arm> <status> (<owner>)" of the first failed arm, "" when none failed
     evaluable: bool
     flags: list[str]
 
@@ -103,7 +106,7 @@ def agent_label(record: BenchmarkRecord) -> str:
 
 
 def _tally(agent: str, records: list[BenchmarkRecord]) -> Headline:
-    head = Headline(agent=agent, total_tasks=len({r.instance.commit_hash for r in records}))
+    head = Headline(agent=agent, total_tasks=len({r.instance.commit_hash for r in records}), pairs=len(records))
     for record in records:
         result = record.result
         owner = result.failure_owner
@@ -153,9 +156,18 @@ def _row(record: BenchmarkRecord, flags: list[FlagEntry]) -> TaskRow:
         trials=trials,
         status=statuses,
         owner=result.failure_owner.value,
+        failure=_failure(record),
         evaluable=result.evaluable,
         flags=sorted({f.flag.value for f in flags}),
     )
+
+
+def _failure(record: BenchmarkRecord) -> str:
+    for arm in (Arm.BASELINE, Arm.HUMAN, Arm.AGENT):
+        result = record.result.arm(arm)
+        if result.status not in (Status.OK, Status.MISSING):
+            return f"{arm.value} {result.status.value} ({result.owner.value})"
+    return ""
 
 
 def _duplicates(records: list[BenchmarkRecord]) -> dict[int, FlagEntry]:

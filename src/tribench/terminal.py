@@ -16,6 +16,7 @@ def headline_rows(head: Headline) -> list[tuple[str, str]]:
     """The headline table's rows; the report renders the same rows as Markdown."""
     return [
         ("Total tasks", str(head.total_tasks)),
+        *([("Task × agent pairs (each counted below)", str(head.pairs))] if head.pairs != head.total_tasks else []),
         ("Evaluable (baseline + human, identical conditions)", str(head.evaluable)),
         ("Agent matches or beats human", _ratio(head.matches_or_beats, head.evaluable, head.matches_or_beats_pct)),
         ("Agent failure rate", _ratio(head.agent_failures, head.evaluable, head.agent_failure_rate_pct)),
@@ -52,16 +53,22 @@ def leaderboard_table(summary: Summary) -> Table:
 
 
 def tasks_table(summary: Summary) -> Table:
-    table = Table(title="Per task (agent vs human on the primary metric)", header_style="bold")
-    for column in ("Commit", "Agent", "Mode", "Metric", "Human", "Agent", "A vs H", "95% CI",
-                   "Verdict", "Seed", "Trials B/H/A", "Owner", "Flags"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Per task: agent (A) vs human (H) vs baseline (B), primary metric", header_style="bold")
+    table.add_column("Commit", no_wrap=True)
+    table.add_column("Agent", min_width=10)
+    table.add_column("Metric", min_width=11)
+    for name in ("H vs B", "A vs B", "A vs H"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("95% CI", no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("n B/H/A", no_wrap=True)
+    table.add_column("Failure")
     for row in summary.rows:
+        verdict = (row.verdict or "—") + (" (n=1)" if row.method == "point_estimate" else "")
         table.add_row(
-            row.commit_short, row.agent, row.mode, row.primary_metric,
-            fmt_pct(row.human_improvement), fmt_pct(row.agent_improvement), fmt_pct(row.agent_vs_human),
-            fmt_ci(row.ci_low, row.ci_high), row.verdict or "—", row.point_verdict or "—", row.trials,
-            row.owner, ", ".join(row.flags),
+            row.commit_short, row.agent, row.primary_metric or "—", fmt_pct(row.human_improvement),
+            fmt_pct(row.agent_improvement), fmt_pct(row.agent_vs_human), fmt_ci(row.ci_low, row.ci_high),
+            verdict, row.trials, row.failure,
         )
     return table
 
