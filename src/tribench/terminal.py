@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 from rich.table import Table
 
 from tribench.analyze import Headline, Summary, fmt_ci, fmt_pct
+
+
+# Output piped to a file or a CI log has no terminal width; rich would assume 80 columns and
+# squeeze the per-task table's columns to nothing.
+PIPED_WIDTH = 160
+
+
+def make_console() -> Console:
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        return Console(width=PIPED_WIDTH)
+    return console
 
 
 def _ratio(part: int, whole: int, pct: float | None) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from tribench.analyze import summarize
 from tribench.cli.app import app
 from tribench.constants import DEFAULT_RESULTS_DIR
 from tribench.errors import UserError
 from tribench.store import load_results
-from tribench.terminal import print_summary
+from tribench.terminal import make_console, print_summary
 
 
 @app.command()
@@ -24,7 +23,7 @@ def analyze(
 
     Example: tribench analyze results/
     """
-    console = Console()
+    console = make_console()
     loaded = load_results(results)
     for error in loaded.errors:
         console.print(f"[yellow]skipped[/] {error}", highlight=False)

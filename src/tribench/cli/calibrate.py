@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tribench.analyze import fmt_ci, fmt_pct
 from tribench.calibrate import calibrate as run_calibration
 from tribench.cli.app import app
+from tribench.terminal import make_console
 from tribench.cli.run import progress_bar, run_config
 from tribench.constants import DEFAULT_RESULTS_DIR, DEFAULT_TOLERANCE_PCT
 
@@ -26,7 +26,7 @@ def calibrate(
 
     Example: tribench calibrate tasks.jsonl
     """
-    console = Console()
+    console = make_console()
     config = run_config(results, "calibrate", trials, 1, tolerance)
     with progress_bar(console) as bar:
         task_id = bar.add_task("calibrate", total=None)

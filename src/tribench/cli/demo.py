@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from tribench.analyze import summarize
 from tribench.campaign import run_campaign
@@ -21,7 +20,7 @@ from tribench.constants import DEFAULT_TOLERANCE_PCT
 from tribench.errors import UserError
 from tribench.execute import LocalExecutor
 from tribench.report import write_reports
-from tribench.terminal import print_summary
+from tribench.terminal import make_console, print_summary
 
 @app.command()
 def demo(
@@ -36,7 +35,7 @@ def demo(
     """
     from tribench.demo import available_suites, build_demo_suite
 
-    console = Console()
+    console = make_console()
     if list_suites:
         console.print("\n".join(available_suites()))
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from tribench.cli.app import app
+from tribench.terminal import make_console
 from tribench.constants import DEFAULT_RESULTS_DIR
 from tribench.errors import UserError
 from tribench.paths import reports_dir
@@ -24,7 +24,7 @@ def report(
 
     Example: tribench report results/ --out .
     """
-    console = Console()
+    console = make_console()
     loaded = load_results(results)
     for error in loaded.errors:
         console.print(f"[yellow]skipped[/] {error}", highlight=False)

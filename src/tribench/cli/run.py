@@ -13,7 +13,7 @@ from tribench.campaign import run_campaign
 from tribench.cli.app import app
 from tribench.constants import DEFAULT_RESULTS_DIR, DEFAULT_TOLERANCE_PCT
 from tribench.execute import LocalExecutor, RunConfig
-from tribench.terminal import print_summary
+from tribench.terminal import make_console, print_summary
 
 
 def progress_bar(console: Console) -> Progress:
@@ -45,7 +45,7 @@ def run(
 
     Example: tribench run tasks.jsonl --patches predictions.jsonl --trials 5
     """
-    console = Console()
+    console = make_console()
     config = run_config(results, run_name, trials, retries, tolerance)
     executor = LocalExecutor(jobs=jobs, share_cores=share_cores)
     try:

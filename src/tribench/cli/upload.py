@@ -12,6 +12,7 @@ from tribench.cli.app import app
 from tribench.constants import DEFAULT_RESULTS_DIR
 from tribench.errors import UserError
 from tribench.paths import exports_dir
+from tribench.terminal import make_console
 
 # Shown by a dry run without --repo-id: where the files would go, with the repository left to fill in.
 DRY_RUN_REPO_ID = "ORG/NAME"
@@ -58,7 +59,7 @@ def upload(
     """
     from tribench.publish import check_repo_id, plan_upload, publish, resolve_token
 
-    console = Console()
+    console = make_console()
     if repo_id is None:
         if not dry_run:
             raise UserError("--repo-id ORG/NAME is required to upload (a --dry-run can do without)", field="--repo-id")
