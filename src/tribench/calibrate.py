@@ -74,3 +74,16 @@ def calibrate(tasks_path: Path, config: RunConfig, *, progress: Callable[[int, i
     payload = {"tolerance_pct": config.tolerance_pct, "tasks": [asdict(c) for c in results]}
     atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
     return results, path
+
+
+def load_noise_floors(path: Path) -> dict[str, float]:
+    """Task id -> noise floor (percent) from a calibration.json; UserError naming the file otherwise."""
+    from tribench.errors import UserError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {t["task_id"]: float(t["noise_floor_pct"]) for t in data["tasks"] if t.get("noise_floor_pct") is not None}
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", path=path) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"not a calibration file ({exc})", path=path, field="tasks") from None

@@ -41,6 +41,11 @@ class RunConfig:
     infra_retries: int = 1
     tolerance_pct: float = 5.0
     executor: str = "local"
+    # Per-task noise floors from `tribench calibrate`: a task's tolerance is never below its floor.
+    noise_floors: dict[str, float] = field(default_factory=dict)
+
+    def tolerance_for(self, task_id: str) -> float:
+        return max(self.tolerance_pct, self.noise_floors.get(task_id, 0.0))
 
 
 @dataclass
@@ -228,7 +233,7 @@ def build_records(unit: TaskUnit, variants: list[VariantState], human_sha: str |
     for variant in agents:
         agent_arm = arm_result(variant, task, env) if variant else ArmResult(arm=Arm.AGENT)
         arms = assign_owners({Arm.BASELINE: baseline, Arm.HUMAN: human, Arm.AGENT: agent_arm})
-        result = build_result(instance, arms, tolerance_pct=config.tolerance_pct, primary_metric=task.primary_metric,
+        result = build_result(instance, arms, tolerance_pct=config.tolerance_for(task.id), primary_metric=task.primary_metric,
                               agent_name=variant.agent if variant else None, has_agent_patch=variant is not None)
         records.append(BenchmarkRecord(harness_version=__version__, source=variant.agent if variant else "no-agent",
                                        executor=config.executor, instance=instance, result=result))

@@ -61,7 +61,7 @@ def _tail(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _trial(task: TaskSpec, command: str, *, cwd: Path, env: dict[str, str], log: Path,
@@ -126,13 +126,19 @@ def measure_block(task: TaskSpec, *, cwd: Path, env: dict[str, str], logs: LogNa
     try:
         error = wait_healthy(server, port, task.health_path, task.timeouts.server_start)
         if error:
-            return BlockOutcome(status=Status.SERVER_FAILED, error=f"{error} (server log: {server_log})",
-                                log=server_log)
-        return _run_trials(task, fill_port(task.client_command or "", port), cwd=cwd, env=env, logs=logs,
-                           block=block, first_index=first_index, warmups=warmups, trials=trials)
+            outcome = BlockOutcome(status=Status.SERVER_FAILED, error=f"{error} (server log: {server_log})",
+                                   log=server_log)
+        else:
+            outcome = _run_trials(task, fill_port(task.client_command or "", port), cwd=cwd, env=env, logs=logs,
+                                  block=block, first_index=first_index, warmups=warmups, trials=trials)
     finally:
         process.kill_tree(server)
-        wait_port_free(port)
+    if not wait_port_free(port) and outcome.status == Status.OK:
+        # Something outlived the server's process group and still holds the port: it would
+        # load the machine during the next arm's block. The block is not trusted.
+        return BlockOutcome(status=Status.SERVER_FAILED, log=server_log,
+                            error=f"port {port} still in use after the server's process group was killed")
+    return outcome
 
 
 def wait_healthy(server, port: int, path: str, timeout_s: float) -> str | None:

@@ -10,7 +10,6 @@ Predictions use the field's common format `{instance_id, model_name_or_path, mod
 from __future__ import annotations
 
 import json
-import shlex
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,12 @@ class TaskSpec(BaseModel):
     models: list[str] = Field(default_factory=list)
     files_changed: list[str] = Field(default_factory=list)
     pr_url: str | None = None
+    # What a coding agent is told (`tribench agent run`). Never derived from `subject` or the
+    # human commit's message: that would hand the agent the answer.
+    description: str | None = Field(None, description="The bottleneck, in words, as given to an agent.")
+    target_files: list[str] = Field(
+        default_factory=list, description="Files the agent is pointed at (opt-in; never files_changed)."
+    )
 
     @model_validator(mode="after")
     def _commands_for_mode(self) -> TaskSpec:
@@ -106,17 +111,12 @@ def derive_mode(command: str) -> Mode:
 
 
 def _parse_listish(value: Any) -> list[str]:
+    """A list field in any of the seed's spellings (JSON list, Python or numpy repr, comma text)."""
     if isinstance(value, list):
         return [str(v) for v in value]
-    if not value:
-        return []
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return [str(v) for v in json.loads(text.replace("'", '"'))]
-        except json.JSONDecodeError:
-            return shlex.split(text.strip("[]").replace(",", " "))
-    return [text]
+    from tribench.ingest.csv_export import parse_list  # the one parser of the seed's list cells
+
+    return parse_list(str(value or ""))
 
 
 def from_seed_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def from_seed_row(row: dict[str, Any]) -> dict[str, Any]:
     else:
         task["perf_command"] = command
     for key in ("server_command", "client_command", "setup_command", "metric_source", "primary_metric",
-                "correctness_command", "env", "timeouts", "warmups", "trials"):
+                "correctness_command", "env", "timeouts", "warmups", "trials", "description", "target_files"):
         if key in row:
             task[key] = row[key]
     return task

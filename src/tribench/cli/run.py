@@ -40,6 +40,8 @@ def run(
     run_name: str = typer.Option("run", "--run-name", help="Names the run's logs and saved progress."),
     retries: int = typer.Option(1, "--retries", min=0, help="Retries of a failed baseline/human block (infra)."),
     tolerance: float = typer.Option(DEFAULT_TOLERANCE_PCT, "--tolerance", help="Verdict tolerance, percent."),
+    calibration: Path = typer.Option(None, "--calibration",
+                                     help="calibration.json of `tribench calibrate`: a task's tolerance is at least its noise floor."),
 ) -> None:
     """Measure every task's three arms, interleaved, with repeated trials.
 
@@ -47,6 +49,10 @@ def run(
     """
     console = make_console()
     config = run_config(results, run_name, trials, retries, tolerance)
+    if calibration:
+        from tribench.calibrate import load_noise_floors
+
+        config.noise_floors = load_noise_floors(calibration)
     executor = LocalExecutor(jobs=jobs, share_cores=share_cores)
     try:
         with progress_bar(console) as bar:
