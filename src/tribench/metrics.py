@@ -212,23 +212,3 @@ def to_float(value: object) -> float | None:
     else:
         raise ValueError(f"not a number: {value!r}")
     return number if math.isfinite(number) else None
-
-
-def normalize_metrics(raw: dict[str, object]) -> tuple[dict[str, float], list[str]]:
-    """Canonical metrics from a dict of legacy spellings, and the names that are not metrics.
-
-    Values that say "no value" (None, "N/A", NaN) are dropped; a canonical metric given twice
-    under different spellings keeps the first.
-    """
-    metrics: dict[str, float] = {}
-    unknown: list[str] = []
-    for name, value in raw.items():
-        try:
-            alias = canonical_metric(name)
-        except UnknownMetricError:
-            unknown.append(name)
-            continue
-        number = to_float(value)
-        if number is not None and alias.canonical not in metrics:
-            metrics[alias.canonical] = number * alias.scale
-    return metrics, unknown

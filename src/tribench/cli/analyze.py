@@ -7,10 +7,8 @@ from pathlib import Path
 import typer
 
 from tribench.analyze import summarize
-from tribench.cli.app import app
+from tribench.cli.app import app, load_records
 from tribench.constants import DEFAULT_RESULTS_DIR
-from tribench.errors import UserError
-from tribench.store import load_results
 from tribench.terminal import make_console, print_summary
 
 
@@ -24,9 +22,5 @@ def analyze(
     Example: tribench analyze results/
     """
     console = make_console()
-    loaded = load_results(results)
-    for error in loaded.errors:
-        console.print(f"[yellow]skipped[/] {error}", highlight=False)
-    if not loaded.records:
-        raise UserError("no benchmark_result.json records found; run `tribench ingest` or `tribench run`", path=results)
-    print_summary(summarize(loaded.records), console, tasks=tasks)
+    records = load_records(results, console)
+    print_summary(summarize(records), console, tasks=tasks)

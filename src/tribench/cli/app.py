@@ -18,3 +18,17 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """tribench: three-way performance benchmarks of coding agents against human experts."""
+
+
+def load_records(results, console) -> list:
+    """The records of a results tree; files that do not load are shown, none at all is an error."""
+    from tribench.errors import UserError
+    from tribench.store import load_results
+
+    loaded = load_results(results)
+    for error in loaded.errors:
+        console.print(f"[yellow]skipped[/] {error}", highlight=False)
+    if not loaded.records:
+        raise UserError("no benchmark_result.json records found; run `tribench ingest` or `tribench run` first",
+                        path=results)
+    return loaded.records

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from tribench.cli.app import app
+from tribench.cli.app import app, load_records
 from tribench.terminal import make_console
 from tribench.constants import DEFAULT_RESULTS_DIR
-from tribench.errors import UserError
 from tribench.paths import reports_dir
 from tribench.report import write_reports
-from tribench.store import load_results
 
 
 @app.command()
@@ -25,12 +23,8 @@ def report(
     Example: tribench report results/ --out .
     """
     console = make_console()
-    loaded = load_results(results)
-    for error in loaded.errors:
-        console.print(f"[yellow]skipped[/] {error}", highlight=False)
-    if not loaded.records:
-        raise UserError("no benchmark_result.json records to report on", path=results)
-    paths = write_reports(loaded.records, out or reports_dir(results), results_name=Path(results).name)
+    records = load_records(results, console)
+    paths = write_reports(records, out or reports_dir(results), results_name=Path(results).name)
     for path in (paths.analysis, paths.metrics, paths.figure):
         if path:
             console.print(f"wrote {path}", highlight=False)

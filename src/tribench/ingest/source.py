@@ -127,8 +127,7 @@ def check_same_commit(named: str, stated: str, *, path: Path, field_name: str) -
 def parse_metrics(raw: Mapping[str, object], *, path: Path | str, field_prefix: str = "") -> tuple[dict[str, float], list[str]]:
     """Canonical metrics of a legacy dict, and the names that are not in the registry.
 
-    Like `metrics.normalize_metrics`, but a value that is not a number is an error naming the
-    field (DESIGN.md: "a number that cannot be attributed is an error, never a guess"), while
+    A value that is not a number is an error naming the field (DESIGN.md: "a number that cannot be attributed is an error, never a guess"), while
     the spellings of "no value" ("N/A", null, "") are simply absent.
     """
     metrics: dict[str, float] = {}
