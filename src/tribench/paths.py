@@ -69,3 +69,21 @@ def worktree_path(cache_dir: Path, run: str, task: str, arm: str, agent: str | N
     """
     label = slug(str(arm)) if agent is None else f"{slug(str(arm))}--{slug(agent)}"
     return run_worktrees_dir(cache_dir, run) / slug(task) / label / "src"
+
+
+# -- `tribench agent run` ----------------------------------------------------------------------
+
+
+def agent_runs_dir(runs_dir: Path, agent: str, model: str | None) -> Path:
+    """`runs/<agent>/<model>`: every run of one agent with one model (`default` when none is named)."""
+    return Path(runs_dir) / slug(agent) / slug(model or "default")
+
+
+def agent_run_dir(runs_dir: Path, agent: str, model: str | None, run_id: str) -> Path:
+    """`runs/<agent>/<model>/<run id>`: one run (its `run.json` and `predictions.jsonl`)."""
+    return agent_runs_dir(runs_dir, agent, model) / slug(run_id)
+
+
+def agent_task_dir(run_dir: Path, task: str) -> Path:
+    """`<run>/<task>`: prompt.md, agent.log, trajectory.*, patch.diff and meta.json of one task."""
+    return Path(run_dir) / slug(task)

@@ -19,6 +19,7 @@ from tribench.cli import report as _report  # noqa: E402,F401
 from tribench.cli import run as _run  # noqa: E402,F401
 from tribench.cli import calibrate as _calibrate  # noqa: E402,F401
 from tribench.cli import demo as _demo  # noqa: E402,F401
+from tribench.cli import agent as _agent  # noqa: E402,F401
 
 
 def main() -> None:
