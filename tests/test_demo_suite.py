@@ -207,7 +207,7 @@ def test_rebuild_replaces_its_own_build_but_never_a_foreign_folder(tmp_path: Pat
 
 
 def test_unknown_suite_names_the_available_ones(tmp_path: Path) -> None:
-    assert available_suites() == ["demo"]
+    assert available_suites() == ["demo", "vllm-cpu"]
     with pytest.raises(UserError, match="available: demo"):
         build_demo_suite(tmp_path, name="no-such-suite")
 
@@ -245,7 +245,9 @@ def test_every_prediction_has_a_designed_outcome_and_every_outcome_is_exercised(
     assert all(p.model_patch and p.model_patch.startswith("diff --git ") for p in predictions)
     agents = {agent for _, agent in pairs}
     assert len(agents) >= 2 and all((task, agent) in suite.expected for task in TASK_IDS for agent in agents)
-    assert set(suite.expected.values()) == EXPECTED_OUTCOMES
+    # needs_build is designed in the vllm-cpu suite (tests/test_engine_overlay.py): its tasks
+    # measure overlays of installed kernels, which this suite's pure-Python codebase has none of.
+    assert set(suite.expected.values()) == EXPECTED_OUTCOMES - {"needs_build"}
 
 
 def test_expected_outcomes_are_read_from_suite_toml(suite: DemoSuite) -> None:

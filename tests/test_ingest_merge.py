@@ -167,3 +167,15 @@ def test_a_row_repeated_inside_one_csv_is_deduplicated_and_flagged(isobench_dir:
     (flag,) = [f for f in record.result.flags if f.flag == Flag.DUPLICATE_TASK]
     assert f"kept {target}:row 2" in flag.detail and f"dropped {target}:row 9 (identical)" in flag.detail
     assert len(report.records) == 8
+
+
+def test_arms_from_different_pipelines_are_flagged_as_measured_apart(ingested):
+    _, records = ingested
+    by_commit = _by_commit(records)
+    apart = {c for c, r in by_commit.items() if r.result.has_flag(Flag.ARMS_MEASURED_APART)}
+    # ca7a2d5f: a Docker human run against a separate-pipeline agent run.
+    assert "ca7a2d5f" in apart
+    detail = next(f.detail for f in by_commit["ca7a2d5f"].result.flags if f.flag == Flag.ARMS_MEASURED_APART)
+    assert "human from docker" in detail and "agent from separate" in detail
+    # The rerun file measured all three arms in one run: never flagged.
+    assert "99abb8b6" not in apart

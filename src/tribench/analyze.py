@@ -78,6 +78,7 @@ class TaskRow:
     failure: str  # "<arm> <status> (<owner>)" of the first failed arm, "" when none failed
     evaluable: bool
     flags: list[str]
+    executor: str = ""  # local, ray, modal; "" for ingested legacy records
 
 
 @dataclass
@@ -93,6 +94,11 @@ class Summary:
     @property
     def agents(self) -> list[str]:
         return [h.agent for h in self.leaderboard]
+
+    @property
+    def executors(self) -> dict[str, int]:
+        """Records per executor that measured them (local, ray, modal; "ingested" for legacy data)."""
+        return dict(sorted(Counter(r.executor or "ingested" for r in self.records).items()))
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -159,6 +165,7 @@ def _row(record: BenchmarkRecord, flags: list[FlagEntry]) -> TaskRow:
         failure=_failure(record),
         evaluable=result.evaluable,
         flags=sorted({f.flag.value for f in flags}),
+        executor=record.executor or "",
     )
 
 
@@ -184,10 +191,42 @@ def _duplicates(records: list[BenchmarkRecord]) -> dict[int, FlagEntry]:
     return found
 
 
+def gpu_models(record: BenchmarkRecord) -> set[str]:
+    """GPU models the record's arms were measured on ("no GPU" for a fingerprinted arm without
+    one); empty for records without a fingerprint (legacy data)."""
+    return {arm.env.get("gpu_model") or _first_gpu_name(arm.env.get("gpu")) or "no GPU"
+            for arm in record.result.arms.values() if arm.env}
+
+
+def _first_gpu_name(gpu: str | None) -> str | None:
+    """The model in the first fingerprint's `gpu` key (`NAME, DRIVER` per line), for older records."""
+    names = sorted({line.split(",")[0].strip() for line in (gpu or "").splitlines() if line.strip()})
+    return "; ".join(names) or None
+
+
+def _mixed_gpus(records: list[BenchmarkRecord]) -> dict[int, FlagEntry]:
+    """Tasks measured on different GPU models (issue: scale-out executors): each task's arms
+    shared one machine, but verdicts across tasks then mix machines. Flags every record of such
+    a campaign, and any record whose own arms ran on different models."""
+    per_record = [gpu_models(r) for r in records]
+    seen = Counter(model for models in per_record for model in models)
+    found = {}
+    for index, models in enumerate(per_record):
+        if len(models) > 1:
+            found[index] = FlagEntry(flag=Flag.MIXED_GPU_MODELS,
+                                     detail=f"this task's arms ran on different GPU models: {', '.join(sorted(models))}")
+        elif models and len(seen) > 1:
+            tally = ", ".join(f"{model} ({count} arm(s))" for model, count in sorted(seen.items()))
+            found[index] = FlagEntry(flag=Flag.MIXED_GPU_MODELS,
+                                     detail=f"measured on {next(iter(models))}; the records span {len(seen)} GPU models: {tally}")
+    return found
+
+
 def summarize(records: Iterable[BenchmarkRecord]) -> Summary:
     """Everything `analyze`, `report` and `upload --dry-run` show, from the records alone."""
     records = sorted(records, key=lambda r: (agent_label(r), r.instance.commit_hash, r.source))
     duplicates = _duplicates(records)
+    mixed = _mixed_gpus(records)
     by_agent: dict[str, list[BenchmarkRecord]] = defaultdict(list)
     rows, quality, counts = [], [], Counter()
     for index, record in enumerate(records):
@@ -195,6 +234,8 @@ def summarize(records: Iterable[BenchmarkRecord]) -> Summary:
         flags = list(record.result.flags)
         if index in duplicates and not record.result.has_flag(Flag.DUPLICATE_TASK):
             flags.append(duplicates[index])
+        if index in mixed and not record.result.has_flag(Flag.MIXED_GPU_MODELS):
+            flags.append(mixed[index])
         rows.append(_row(record, flags))
         for entry in flags:
             counts[entry.flag.value] += 1

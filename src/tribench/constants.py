@@ -107,3 +107,17 @@ class Flag(StrEnum):
     SINGLE_TRIAL = "single_trial"
     UNKNOWN_METRIC = "unknown_metric"
     IMPROVEMENT_MISMATCH = "improvement_mismatch"
+    # The campaign's tasks (or one task's arms) were measured on different GPU models: each
+    # task's own comparison is fair, but verdicts across tasks mix machines.
+    MIXED_GPU_MODELS = "mixed_gpu_models"
+    # Legacy data: the compared arms come from different pipelines (e.g. a Docker human run
+    # against a separate-pipeline agent run), i.e. measured apart, hours or days from each other.
+    ARMS_MEASURED_APART = "arms_measured_apart"
+
+
+class ExecutorName(StrEnum):
+    """Where `tribench run` measures the task units (`--executor`); recorded as `BenchmarkRecord.executor`."""
+
+    LOCAL = "local"
+    RAY = "ray"
+    MODAL = "modal"

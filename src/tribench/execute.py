@@ -14,14 +14,14 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from tribench import __version__
 from tribench.compare import assign_owners, build_result
 from tribench.constants import Arm, Status
-from tribench.environment import fingerprint
+from tribench.environment import engine_fingerprint, fingerprint
 from tribench.errors import UserError
 from tribench.measure import LogNamer, measure_block, run_correctness
 from tribench.model import ArmResult, BenchmarkRecord, Instance, Trial
@@ -61,6 +61,13 @@ class UnitResult:
     records: list[BenchmarkRecord]
     measured_trials: int = 0
     error: str | None = None
+    # Remote executors: where and how long the unit ran (GPU-seconds, cost); see executors/remote.py.
+    execution: dict[str, Any] | None = None
+
+    @property
+    def lost(self) -> bool:
+        """The executor lost the unit (worker died, remote call failed): nothing was recorded."""
+        return not self.records and self.error is not None
 
 
 class VariantState(BaseModel):
@@ -219,11 +226,12 @@ def arm_result(variant: VariantState, task: TaskSpec, env: dict[str, str]) -> Ar
 
 def build_records(unit: TaskUnit, variants: list[VariantState], human_sha: str | None, parent_sha: str | None) -> list[BenchmarkRecord]:
     task, config = unit.task, unit.config
-    env = fingerprint()
+    env = {**fingerprint(), **engine_fingerprint(task.engine)}
     instance = Instance(
         commit_hash=human_sha or task.human_commit, commit_subject=task.subject, repo=task.repo, pr_url=task.pr_url,
         parent_commit=parent_sha or task.parent, files_changed=task.files_changed, models=task.models,
         perf_command=task.perf_command or task.client_command, benchmark_mode=task.mode.value, task_id=task.id,
+        gpu_config=task.resources.gpu_config if task.resources else None,
     )
     by_label = {v.label: v for v in variants}
     baseline = arm_result(by_label["baseline"], task, env)
@@ -280,6 +288,10 @@ class Executor(Protocol):
 
     name: str
 
+    def check(self, units: list[TaskUnit]) -> None:
+        """Raise UserError when the units cannot run here (missing extra, credentials, resources),
+        before anything is measured or written."""
+
     def run(self, units: Iterable[TaskUnit], on_result: Callable[[UnitResult], None],
             progress: Callable[[int], None]) -> None: ...
 
@@ -306,6 +318,9 @@ class LocalExecutor:
             return [self.cores] * self.jobs
         size = len(self.cores) // self.jobs
         return [self.cores[i * size:(i + 1) * size] for i in range(self.jobs)]
+
+    def check(self, units) -> None:
+        """Nothing to check: this machine is where the units run."""
 
     def run(self, units, on_result, progress) -> None:
         units = list(units)

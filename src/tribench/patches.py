@@ -78,6 +78,24 @@ def apply_patch(worktree: Path, patch: str) -> str | None:
     return f"{DOES_NOT_APPLY}: {applied.reason()}"
 
 
+def compiled_paths_touched(patch: str, globs: list[str]) -> list[str]:
+    """Paths of `patch` matching any of `globs` (fnmatch on the whole path, or on the file name).
+
+    Engine suites measure source overlays that share the installed compiled kernels: a patch
+    to a compiled source would be silently ignored there, so it is refused as `needs_build`.
+    """
+    import fnmatch
+
+    touched: list[str] = []
+    for name in _names_in_text(patch):
+        name = name.removeprefix("a/").removeprefix("b/")
+        if name == "/dev/null" or name in touched:
+            continue
+        if any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], g) for g in globs):
+            touched.append(name)
+    return touched
+
+
 def restore(worktree: Path) -> None:
     """Back to the commit: tracked files reset, everything else (ignored files too) removed."""
     git("reset", "--hard", "--quiet", cwd=worktree)

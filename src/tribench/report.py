@@ -91,7 +91,11 @@ def limitations(summary: Summary) -> list[str]:
         (Flag.MISSING_ARM, "task(s) lack at least one arm."),
         (Flag.IMPLAUSIBLE_VALUE, "task(s) show a change beyond ±300%; check the raw outputs before trusting them."),
         (Flag.DUPLICATE_TASK, "record(s) duplicate a task of the same agent."),
+        (Flag.ARMS_MEASURED_APART, "task(s) compare arms measured by different pipelines, apart in time: "
+                                   "their comparisons carry drift the protocol exists to remove."),
         (Flag.IMPROVEMENT_MISMATCH, "record(s) disagree with the improvement their source file claimed."),
+        (Flag.MIXED_GPU_MODELS, "record(s) come from tasks measured on different GPU models: each task's arms "
+                                "shared one machine, but compare verdicts across tasks with care."),
     ]:
         if counts.get(flag.value):
             items.append(f"{counts[flag.value]} {text}")

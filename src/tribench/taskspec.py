@@ -35,6 +35,39 @@ class CustomMetric(BaseModel):
     unit: str = ""
 
 
+class Resources(BaseModel):
+    """What one task's unit needs on a remote executor (Ray, Modal); the local executor ignores it."""
+
+    model_config = ConfigDict(extra="forbid")
+    cpus: float = Field(1.0, gt=0, description="CPU cores reserved for the task (Ray `num_cpus`).")
+    gpus: int = Field(0, ge=0, description="GPUs reserved for the task (Ray `num_gpus`; Modal: the count of `--gpu`).")
+    gpu_type: str | None = Field(
+        None, description="GPU model the task must run on, e.g. `H100`; `--gpu` overrides it. Modal pins it exactly.")
+    memory_mb: int | None = Field(None, gt=0, description="Memory reserved for the task, MiB.")
+    timeout_s: float | None = Field(
+        None, gt=0, description="Limit for the whole task on Modal; default: derived from `timeouts` and the trial count.")
+
+    @property
+    def gpu_config(self) -> str | None:
+        """`H100:1`, as in the record's `instance.gpu_config`; None when no GPU is asked for."""
+        if not self.gpus and not self.gpu_type:
+            return None
+        return f"{self.gpu_type or 'GPU'}:{self.gpus or 1}"
+
+
+class EnvironmentSpec(BaseModel):
+    """The software a remote container needs to run the task (Modal builds its image from this)."""
+
+    model_config = ConfigDict(extra="forbid")
+    base_image: str | None = Field(
+        None, description="Registry image to start from, e.g. `nvidia/cuda:12.4.1-devel-ubuntu22.04`; default: Debian slim.")
+    python: str | None = Field(None, description="Python version in the image, e.g. `3.11`; default: the client's.")
+    apt: list[str] = Field(default_factory=list, description="Debian packages (git is always added).")
+    pip: list[str] = Field(default_factory=list, description="pip requirements, e.g. `vllm==0.6.3`.")
+    commands: list[str] = Field(default_factory=list, description="Shell commands run last while building the image.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables baked into the image.")
+
+
 class TaskSpec(BaseModel):
     """One task. Commands run in the arm's worktree with `sh -c`; `{port}` is replaced by a free port."""
 
@@ -76,6 +109,15 @@ class TaskSpec(BaseModel):
     target_files: list[str] = Field(
         default_factory=list, description="Files the agent is pointed at (opt-in; never files_changed)."
     )
+    # Engine suites (issue "Real vLLM on CPU"): arms are source overlays of an installed engine.
+    engine: str | None = Field(None, description="Installed engine the task runs (`tribench engines`); "
+                               "its versions and model hash join every arm's environment.")
+    compiled_paths: list[str] = Field(
+        default_factory=list, description="Globs of compiled sources: an agent patch touching one is "
+        "`needs_build` (the overlay shares the installed kernels and cannot rebuild them).")
+    # Where the task can run (remote executors only; `tribench run --executor ray|modal`).
+    resources: Resources | None = Field(None, description="CPUs, GPUs and limits the task needs on a remote executor.")
+    environment: EnvironmentSpec | None = Field(None, description="Software of the remote container (Modal image).")
 
     @model_validator(mode="after")
     def _commands_for_mode(self) -> TaskSpec:
@@ -140,7 +182,8 @@ def from_seed_row(row: dict[str, Any]) -> dict[str, Any]:
     else:
         task["perf_command"] = command
     for key in ("server_command", "client_command", "setup_command", "metric_source", "primary_metric",
-                "correctness_command", "env", "timeouts", "warmups", "trials", "description", "target_files"):
+                "correctness_command", "env", "timeouts", "warmups", "trials", "description", "target_files",
+                "resources", "environment", "engine", "compiled_paths"):
         if key in row:
             task[key] = row[key]
     return task

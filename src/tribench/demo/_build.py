@@ -59,6 +59,10 @@ def build_demo_suite(out_dir: Path, *, name: str = "demo") -> DemoSuite:
     is an error, never deleted.
     """
     suite = load_suite(name)
+    from tribench.demo._engine_suite import build_engine_suite, engine_table
+
+    if engine_table(name) is not None:  # the codebase is an installed engine's sources
+        return build_engine_suite(out_dir, name=name)
     out_dir = Path(out_dir).resolve()
     repo = out_dir / REPO_DIRNAME
     _clear_previous_build(repo)

@@ -30,7 +30,7 @@ BUILDER_FIELDS = frozenset({"id", "repo", "human_commit", "parent", "subject", "
 # measured, the arm's status when it is not.
 EXPECTED_OUTCOMES: frozenset[str] = frozenset(
     {Verdict.BEATS, Verdict.MATCHES, Verdict.LOSES,
-     Status.PATCH_FAILED, Status.CRASH, Status.INCORRECT, Status.TIMEOUT}
+     Status.PATCH_FAILED, Status.CRASH, Status.INCORRECT, Status.TIMEOUT, Status.NEEDS_BUILD}
 )
 
 # Package data globs skip dotfiles, so `base/dot-gitignore` stands for `.gitignore`.

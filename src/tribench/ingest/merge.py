@@ -199,6 +199,16 @@ def _audit_flags(group: TaskGroup, audit: ImprovementAudit) -> list[FlagEntry]:
             for source in group.sources for entry in audit.disagreements_of(source.path)]
 
 
+def _apart_flags(chosen: dict) -> list[FlagEntry]:
+    """Measured arms taken from different pipelines were measured apart: say so (never hidden)."""
+    kinds = {arm: source.label for arm, (result, source) in chosen.items()
+             if source is not None and result is not None and result.ok}
+    if len(set(kinds.values())) < 2:
+        return []
+    detail = ", ".join(f"{arm.value} from {label}" for arm, label in kinds.items())
+    return [FlagEntry(flag=Flag.ARMS_MEASURED_APART, detail=f"arms measured by different pipelines: {detail}")]
+
+
 def build_record(group: TaskGroup, audit: ImprovementAudit) -> BenchmarkRecord:
     chosen = {arm: _choose_arm(arm, group.sources) for arm in ARMS}
     arms = assign_owners({arm: result for arm, (result, _) in chosen.items()})
@@ -214,7 +224,7 @@ def build_record(group: TaskGroup, audit: ImprovementAudit) -> BenchmarkRecord:
         patch_path=_first(group.sources, lambda s: s.result.get("patch_path")),
         reported_improvements=_reported(group.sources),
     )
-    result.flags += group.duplicate_flags + _audit_flags(group, audit)
+    result.flags += group.duplicate_flags + _audit_flags(group, audit) + _apart_flags(chosen)
     return BenchmarkRecord(
         harness_version=__version__, source=label, sources=[s.path for s in group.sources],
         instance=instance, result=result,
