@@ -49,7 +49,7 @@ def test_analyze_prints_headline_of_ingested_fixtures(ingested):
 def test_report_is_deterministic_and_complete(ingested, tmp_path):
     records = load_results(ingested).records
     first = write_reports(records, tmp_path / "a")
-    second = write_reports(list(reversed(records)), tmp_path / "b")
+    write_reports(list(reversed(records)), tmp_path / "b")
     for name in (ANALYSIS_FILENAME, METRICS_FILENAME, "figures/agent_vs_human_improvement.png"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     text = first.analysis.read_text()

@@ -12,7 +12,6 @@ from tribench.constants import (
     DEFAULT_TOLERANCE_PCT,
     IMPLAUSIBLE_CHANGE_PCT,
     Arm,
-    Direction,
     Flag,
     Mode,
     Owner,
@@ -243,7 +242,3 @@ def build_result(
         failure_owner=failure_owner(arms),
         **fields,
     )
-
-
-def direction_word(direction: Direction | None) -> str:
-    return {Direction.LOWER: "lower is better", Direction.HIGHER: "higher is better"}.get(direction, "informational")

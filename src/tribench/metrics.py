@@ -189,10 +189,6 @@ def canonical_metric(name: str) -> Alias:
         raise UnknownMetricError(name) from None
 
 
-def spec(name: str) -> MetricSpec | None:
-    return METRICS.get(name)
-
-
 def direction_of(name: str) -> Direction | None:
     found = METRICS.get(name)
     return found.direction if found else None

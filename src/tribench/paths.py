@@ -36,9 +36,6 @@ def reports_dir(results_dir: Path) -> Path:
     return Path(results_dir).resolve().parent
 
 
-def figures_dir(results_dir: Path) -> Path:
-    return reports_dir(results_dir) / "figures"
-
 
 def mirrors_dir(cache_dir: Path) -> Path:
     """`<cache>/mirrors`: the bare mirrors every run shares."""
