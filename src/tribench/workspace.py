@@ -18,16 +18,11 @@ and prepared from scratch. Failed preparations are never reused.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
-import shutil
-import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +32,7 @@ from tribench.gitcmd import git, is_url
 from tribench.patches import apply_patch, check_patch, compiled_paths_touched, patch_hash
 from tribench.paths import mirror_path, mirrors_dir, run_worktrees_dir, trial_log_path, worktree_path
 from tribench.process import run as run_command
+from tribench.files import locked, remove_tree
 from tribench.store import atomic_write_text
 from tribench.taskspec import TaskSpec
 
@@ -189,7 +185,7 @@ class Workspace:
         """Remove whatever is at the arm's area and add a detached worktree at `commit`."""
         area = src.parent
         if area.exists() or area.is_symlink():
-            _rmtree(area)
+            remove_tree(area)
         with _locked(mirror):
             git("worktree", "prune", cwd=mirror)
             area.mkdir(parents=True)
@@ -202,7 +198,7 @@ class Workspace:
         """Remove every worktree of `run` (setup logs stay) and prune them from the mirrors."""
         root = run_worktrees_dir(self.cache_dir, run)
         if root.exists():
-            _rmtree(root)
+            remove_tree(root)
         mirrors = mirrors_dir(self.cache_dir)
         for mirror in sorted(mirrors.glob("*.git")) if mirrors.is_dir() else []:
             with _locked(mirror):
@@ -232,11 +228,11 @@ def _clone(repo: str, source: str, mirror: Path, network: bool) -> None:
     mirror.parent.mkdir(parents=True, exist_ok=True)
     partial = mirror.with_name(f".{mirror.name}.partial-{os.getpid()}")
     if partial.exists():
-        _rmtree(partial)
+        remove_tree(partial)
     cloned = git("clone", "--mirror", "--quiet", "--", source, str(partial), network=network, user_config=network)
     if not cloned.ok:
         if partial.exists():
-            _rmtree(partial)
+            remove_tree(partial)
         raise UserError(f"cannot clone {repo}: {cloned.reason()}; is it a git repository?", path=repo, field="repo")
     os.rename(partial, mirror)
 
@@ -330,33 +326,6 @@ def _write_state(src: Path, inputs: dict) -> None:
     atomic_write_text(src.parent / _STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
-@contextlib.contextmanager
-def _locked(thing: Path) -> Iterator[None]:
-    """An exclusive lock on `thing` between threads and processes (flock on `<thing>.lock` beside it)."""
-    lock_file = thing.with_name(thing.name + ".lock")
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _rmtree(path: Path) -> None:
-    """Remove a tree that a build may have made read-only; symlinks are removed, never followed."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-        return
-
-    def make_writable(_func, failed: str, _exc) -> None:
-        for folder in (failed, os.path.dirname(failed)):
-            if os.path.isdir(folder) and not os.path.islink(folder):
-                with contextlib.suppress(OSError):
-                    os.chmod(folder, os.stat(folder).st_mode | stat.S_IRWXU)
-
-    for _ in range(2):
-        shutil.rmtree(path, onerror=make_writable)
-        if not path.exists():
-            return
-    shutil.rmtree(path)  # a third failure is real: let it raise
+def _locked(thing: Path):
+    """An exclusive lock on `thing` (flock on `<thing>.lock` beside it)."""
+    return locked(thing.with_name(thing.name + ".lock"))

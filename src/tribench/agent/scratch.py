@@ -14,15 +14,12 @@ the log and trajectory leave it.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from tribench.agent.guard import SENTINEL_NAME
+from tribench.files import remove_tree
 
 _GITCONFIG = "[user]\n\tname = tribench agent\n\temail = agent@tribench.invalid\n"
 
@@ -52,14 +49,4 @@ class Scratch:
 
     def remove(self) -> None:
         """Remove the area, even files an agent or a build made read-only; links are never followed."""
-        def make_writable(_func, failed: str, _exc) -> None:
-            for folder in (failed, os.path.dirname(failed)):
-                if os.path.isdir(folder) and not os.path.islink(folder):
-                    with contextlib.suppress(OSError):
-                        os.chmod(folder, os.stat(folder).st_mode | stat.S_IRWXU)
-
-        for _ in range(2):
-            shutil.rmtree(self.root, onerror=make_writable)
-            if not self.root.exists():
-                return
-        shutil.rmtree(self.root)  # a third failure is real: let it raise
+        remove_tree(self.root)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from tribench.errors import UserError
+from tribench.files import locked
 
 ENGINES_DIR_ENV = "TRIBENCH_ENGINES_DIR"
 ENGINE_FILE = "engine.json"
@@ -87,7 +86,7 @@ def install(name: str, *, base: Path | None = None, force: bool = False) -> Engi
     engine = get_engine(name)
     root = engine_root(engine, base)
     root.mkdir(parents=True, exist_ok=True)
-    with _locked(root / ".install.lock"):
+    with locked(root / ".install.lock"):
         if not force and (done := installed(name, base)) is not None:
             return done
         (root / ENGINE_FILE).unlink(missing_ok=True)
@@ -144,13 +143,3 @@ def _size(root: Path) -> int:
                 if not os.path.islink(path):
                     total += os.stat(path).st_size
     return total
-
-
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
