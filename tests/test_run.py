@@ -102,7 +102,10 @@ def test_every_agent_outcome_gets_its_own_status_and_owner(toy_repo, tmp_path):
         {"instance_id": "toy", "model_name_or_path": name, "model_patch": patch}
         for name, patch in toy_repo["patches"].items()
     ])
-    report = run_campaign(tasks, predictions, config(tmp_path))
+    seen = []
+    report = run_campaign(tasks, predictions, config(tmp_path), progress=lambda done, total: seen.append((done, total)))
+    # The progress bar ends full even though failed arms stop being measured early.
+    assert seen[-1][0] == seen[-1][1] == 3 * (2 + len(toy_repo["patches"]))
     records = by_agent(report.records)
     assert records["beats"].result.verdict.verdict == Verdict.BEATS
     assert records["matches"].result.verdict.verdict == Verdict.MATCHES

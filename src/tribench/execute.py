@@ -187,6 +187,7 @@ def _measure_blocks(unit: TaskUnit, variants: list[tuple[VariantState, Path | No
     for block in range(n_trials):
         for i in _rotations(len(variants), block):
             variant, path = variants[i]
+            progress(1)  # every (block, arm) is done once passed: measured, resumed or failed earlier
             if variant.status != Status.OK or path is None or len(variant.trials) > block:
                 continue
             logs = LogNamer(config.logs_dir, config.run, task.id, variant.label)
@@ -199,7 +200,6 @@ def _measure_blocks(unit: TaskUnit, variants: list[tuple[VariantState, Path | No
             variant.warmups += outcome.warmups
             variant.trials += outcome.trials
             measured += len(outcome.trials)
-            progress(1)
             if outcome.status != Status.OK:
                 variant.status, variant.error = outcome.status, outcome.error
             on_block()
