@@ -8,6 +8,7 @@ GIT_CONFIG_GLOBAL shut out the config files, and inherited GIT_* variables are d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +67,7 @@ def build_demo_suite(out_dir: Path, *, name: str = "demo") -> DemoSuite:
         return build_engine_suite(out_dir, name=name)
     out_dir = Path(out_dir).resolve()
     repo = out_dir / REPO_DIRNAME
-    _clear_previous_build(repo)
-    repo.mkdir(parents=True)
-    with tempfile.TemporaryDirectory(prefix="tribench-demo-home-") as home:
-        git = _Git(repo, suite, Path(home))
-        git("init", "--quiet", f"--initial-branch={suite.branch}")
-        # Marked at once: a build that fails half-way is still ours to replace.
-        (repo / ".git" / _MARKER).write_text(f"{name}\n", encoding="utf-8")
+    with new_repository(repo, suite, name) as git:
         commits = _make_history(git, suite)
 
     tasks_path = out_dir / TASKS_FILENAME
@@ -92,6 +88,19 @@ def build_demo_suite(out_dir: Path, *, name: str = "demo") -> DemoSuite:
         name=name,
         commits={task.id: commits[task.id].sha for task in suite.tasks},
     )
+
+
+@contextlib.contextmanager
+def new_repository(repo: Path, suite: SuiteDefinition, name: str) -> Iterator[_Git]:
+    """A fresh, marked git repository for a suite build, with git isolated from user config."""
+    _clear_previous_build(repo)
+    repo.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="tribench-demo-home-") as home:
+        git = _Git(repo, suite, Path(home))
+        git("init", "--quiet", f"--initial-branch={suite.branch}")
+        # Marked at once: a build that fails half-way is still ours to replace.
+        (repo / ".git" / _MARKER).write_text(f"{name}\n", encoding="utf-8")
+        yield git
 
 
 class _Git:

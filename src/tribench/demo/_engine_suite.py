@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -68,8 +67,8 @@ def engine_package_files(site_packages: Path, package: str) -> list[tuple[str, b
 def build_engine_suite(out_dir: Path, *, name: str):
     """Build an engine suite into `out_dir` (the engine must be installed: `tribench engines install`)."""
     from tribench.demo._build import (
-        _MARKER, PREDICTIONS_FILENAME, REPO_DIRNAME, TASKS_FILENAME, DemoSuite, _clear_previous_build, _Git,
-        _HumanCommit, _task_row, _write_jsonl,
+        PREDICTIONS_FILENAME, REPO_DIRNAME, TASKS_FILENAME, DemoSuite, _HumanCommit, _task_row, _write_jsonl,
+        new_repository,
     )
     from tribench.engines import installed
 
@@ -80,12 +79,7 @@ def build_engine_suite(out_dir: Path, *, name: str):
         raise UserError(f"suite {name!r} needs engine {table['name']!r}; run `tribench engines install {table['name']}`")
     out_dir = Path(out_dir).resolve()
     repo = out_dir / REPO_DIRNAME
-    _clear_previous_build(repo)
-    repo.mkdir(parents=True)
-    with tempfile.TemporaryDirectory(prefix="tribench-demo-home-") as home:
-        git = _Git(repo, suite, Path(home))
-        git("init", "--quiet", f"--initial-branch={suite.branch}")
-        (repo / ".git" / _MARKER).write_text(f"{name}\n", encoding="utf-8")
+    with new_repository(repo, suite, name) as git:
         for relative, data in [*engine_package_files(engine.site_packages, table["package"]), *suite.base_files()]:
             target = repo / relative
             target.parent.mkdir(parents=True, exist_ok=True)
